@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include("accounts.api_urls")),
+    path("", include("certificates.api_urls")),
+    path("", include("servicedesk.api_urls")),
+    path("", include("catalogue.api_urls")),
+    path("", include("reporting.api_urls")),
+]
