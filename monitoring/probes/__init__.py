@@ -1,0 +1,1 @@
+"""Network probes of client hosts: address checks, TLS chains and HTTP timings."""
