@@ -11,4 +11,11 @@ def build(client, client_admin) -> dict:
 
 
 # URL name -> function(objects) returning the URL's keyword arguments.
-URLS: dict = {}
+URLS: dict = {
+    "accounts:person_update": lambda objects: {"pk": objects["user"].pk},
+    "accounts:person_deactivate": lambda objects: {"pk": objects["user"].pk},
+    "accounts:token_revoke": lambda objects: {"pk": objects["api_token"].pk},
+    "api:client-detail": lambda objects: {"pk": objects["client"].pk},
+    "api:person-detail": lambda objects: {"pk": objects["user"].pk},
+    "api:token-detail": lambda objects: {"pk": objects["api_token"].pk},
+}
