@@ -41,6 +41,8 @@ class PrivateKey(models.Model):
 
     objects = TenantQuerySet.as_manager()
     tenant_field = "client"
+    # Fields `manage.py rotate_encryption_key` re-encrypts; any model may declare it.
+    ENCRYPTED_FIELDS = ("encrypted_pem",)
 
     def __str__(self) -> str:
         return f"{self.get_algorithm_display()} key {self.public_key_sha256[:16]}"
@@ -101,6 +103,11 @@ class Endpoint(models.Model):
     @property
     def server_name(self) -> str:
         return self.sni_name or self.hostname
+
+    def clean(self) -> None:
+        from certificates.endpoints import clean_endpoint
+
+        clean_endpoint(self)
 
 
 class CertificateSigningRequest(models.Model):

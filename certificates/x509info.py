@@ -2,6 +2,7 @@
 
 import hashlib
 import ipaddress
+import re
 
 import idna
 from cryptography import x509
@@ -54,6 +55,11 @@ def subject_alternative_names(cert_or_csr) -> tuple[list[str], list[str]]:
     return dns_names, ips
 
 
+_PLAIN_ASCII_NAME = re.compile(
+    r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+
+
 def to_a_label(name: str) -> str:
     """Lower-case A-label form of a DNS name; a leading "*." is kept as is.
 
@@ -64,6 +70,10 @@ def to_a_label(name: str) -> str:
     prefix = ""
     if name.startswith("*."):
         prefix, name = "*.", name[2:]
+    if _PLAIN_ASCII_NAME.fullmatch(name) and "xn--" not in name:
+        # Letters, digits and hyphens map to themselves; skipping the IDNA codec
+        # here makes bulk imports several times faster.
+        return prefix + name
     try:
         return prefix + idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError:
