@@ -5,8 +5,8 @@ the IMAP poller:
 1. Skip a Message-ID handled before, so a message delivered twice counts once.
 2. Ignore auto-replies, bulk mail and mail from the portal itself (loops).
 3. Ignore senders who are not active people of the portal.
-4. Find the ticket by "[CP-n]" in the subject, or by In-Reply-To/References
-   naming one of the portal's own emails.
+4. Find the ticket by its reference in the subject ("[T-000123]", or the older
+   "[CP-n]"), or by In-Reply-To/References naming one of the portal's own emails.
 5. Strip quoted text, check attachments against the service desk's limits and
    add a public reply, or open a ticket when the mail went to the desk address.
 Every outcome is stored as an InboundEmail row and logged.
@@ -243,7 +243,8 @@ def _route(message: EmailMessage) -> Result:
         )
         if ticket is None:
             return Result(
-                InboundOutcome.REJECTED, f"ticket CP-{ticket_id} not found for sender"
+                InboundOutcome.REJECTED,
+                f"ticket T-{ticket_id:06d} not found for sender",
             )
         if not text and not files:
             return Result(
@@ -251,7 +252,9 @@ def _route(message: EmailMessage) -> Result:
                 "the reply is empty after quoted text was removed",
             )
         desk.add_public_reply(ticket, person, text or "(attachments only)", files)
-        return Result(InboundOutcome.REPLY_ADDED, f"reply on CP-{ticket.pk}", ticket)
+        return Result(
+            InboundOutcome.REPLY_ADDED, f"reply on {ticket.reference}", ticket
+        )
 
     if not addressed_to_desk(message):
         return Result(
@@ -264,7 +267,7 @@ def _route(message: EmailMessage) -> Result:
         )
     subject = SUBJECT_PREFIX.sub("", str(message.get("Subject", ""))).strip()
     ticket = desk.open_ticket(person, subject or "(no subject)", text, files)
-    return Result(InboundOutcome.TICKET_OPENED, f"opened CP-{ticket.pk}", ticket)
+    return Result(InboundOutcome.TICKET_OPENED, f"opened {ticket.reference}", ticket)
 
 
 def ingest(raw: bytes) -> Result:

@@ -54,7 +54,7 @@ def check_ticket_may_close(ticket) -> None:
 
 
 def ticket_reference(ticket) -> str:
-    return f"CP-{ticket.pk}"
+    return ticket.reference
 
 
 def _check_complete(report: IncidentReport) -> None:

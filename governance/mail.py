@@ -1,6 +1,6 @@
 """Outgoing ticket email, threaded so that replies find their ticket.
 
-Each message carries the ticket reference in its subject ("[CP-123]"), its own
+Each message carries the ticket reference in its subject ("[T-000123]"), its own
 Message-ID (stored in OutgoingEmail) and References to the ticket's thread root,
 so a reply is matched by either the subject or In-Reply-To.
 """
@@ -29,7 +29,8 @@ REPLY_MARKER = "-- Reply above this line to add a public reply --"
 
 
 def reference(ticket) -> str:
-    return f"CP-{ticket.pk}"
+    """The ticket's reference as the portal shows it, e.g. T-000123."""
+    return ticket.reference
 
 
 def mail_domain() -> str:

@@ -22,13 +22,22 @@ RENEWAL_URL_NAMES = (
 
 
 def expiry_recipients(certificate) -> list[User]:
-    """Return the people notified when `certificate` nears expiry.
+    """Return the people told that `certificate` nears expiry.
 
-    NOTE: the client's client admins and the assigned service delivery and
-    technical account managers stand in for the RACI assignments, which have no
-    data model yet. Replace this function's body when they do.
+    They are the holders of any RACI letter for the expiration notification
+    activity, with the client's override applied. By default the customer is
+    Responsible and Accountable (its people act on the notice) and the provider
+    is Informed (the assigned SDM and TAM).
     """
-    return client_contacts(certificate.client)
+    from governance.raci import Code, people_holding
+
+    ids: set[int] = set()
+    for letter in "RACI":
+        holders = people_holding(
+            Code.EXPIRATION_NOTIFICATION, certificate.client, letter
+        )
+        ids.update(holders.values_list("pk", flat=True))
+    return list(User.objects.filter(pk__in=ids).order_by("username"))
 
 
 def client_contacts(client) -> list[User]:

@@ -12,6 +12,7 @@ Steps of one check (servicedesk.tasks.check_sla):
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -87,6 +88,7 @@ def deliver(now: datetime) -> int:
         top = alerts[-1]
         if _claim([alert.pk for alert in alerts], now):
             notifications.sla_alert(top)
+            transaction.on_commit(partial(_tell_requester, top.pk))
             sent += 1
     return sent
 
@@ -116,3 +118,10 @@ def breached_q(now: datetime) -> Q:
 def at_risk_q(now: datetime) -> Q:
     """Tickets due within the next hour and not yet breached."""
     return Q(due_at__gte=now, due_at__lt=now + AT_RISK_WINDOW)
+
+
+def _tell_requester(alert_id: int) -> None:
+    """Email the requester and watchers about a breach (warnings stay internal)."""
+    from governance import hooks
+
+    hooks.sla_alert_recorded(SlaAlert.objects.select_related("ticket").get(pk=alert_id))

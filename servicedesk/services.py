@@ -14,6 +14,7 @@ would leave an email about a change that was rolled back.
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -141,6 +142,7 @@ def open_ticket(
         for upload in attachments:
             _store_attachment(ticket, None, upload, requester)
         sla.refresh_due_times(ticket)
+        _ensure_incident_report(ticket)
     logger.info(
         "ticket opened id=%s client=%s priority=%s source=%s",
         ticket.pk,
@@ -269,7 +271,7 @@ def _set_status(ticket, actor, new_status, at, reason="") -> None:
         ticket.closed_at = at
     if new_status == Status.REOPENED:
         ticket.resolved_at = None
-    _event(
+    event = _event(
         ticket,
         actor,
         EventKind.STATUS,
@@ -279,6 +281,23 @@ def _set_status(ticket, actor, new_status, at, reason="") -> None:
         new=new_status,
         reason=reason,
     )
+    transaction.on_commit(
+        partial(_announce_status, ticket.pk, event.pk, old, new_status, actor)
+    )
+
+
+def _announce_status(ticket_id, event_id, old, new, actor) -> None:
+    """Email the requester and watchers about a committed status change."""
+    from governance import hooks
+
+    ticket = Ticket.objects.select_related("client", "requester").get(pk=ticket_id)
+    hooks.status_changed(ticket, event_id, old, new, actor=actor)
+
+
+def _ensure_incident_report(ticket) -> None:
+    from governance import hooks
+
+    hooks.ticket_saved(ticket)
 
 
 def _finish(ticket, fields, now) -> None:
@@ -464,6 +483,8 @@ def triage(
             ]
         if fields:
             _finish(ticket, fields, now)
+        if "priority" in changes:
+            _ensure_incident_report(ticket)
     return ticket
 
 
@@ -633,7 +654,11 @@ def resolve(
 
 
 def confirm_closure(ticket, person, *, now=None) -> Ticket:
-    require_client_side(person, ticket, "confirm that a ticket is fixed")
+    """Close a resolved ticket for the party the RACI row "Confirming closure"
+    makes Responsible or Accountable (the customer by default)."""
+    from governance import hooks
+
+    hooks.check_may_confirm_closure(person, ticket)
     return _close(ticket, person, "The client confirmed the fix.", now)
 
 
@@ -655,6 +680,9 @@ def _close(ticket, person, reason, now) -> Ticket:
                     )
                 }
             )
+        from governance import hooks
+
+        hooks.check_ticket_may_close(locked)
         _set_status(locked, person, Status.CLOSED, now, reason)
         _finish(locked, ["status", "pause_reason", "closed_at"], now)
     return locked

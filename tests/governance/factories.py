@@ -49,7 +49,13 @@ def make_report(client, ticket=None, published=False, **fields) -> IncidentRepor
     values.update(fields)
     if published:
         values.update(state=ReportState.PUBLISHED, published_at=timezone.now())
-    report = IncidentReport.objects.create(client=client, ticket=ticket, **values)
+    if ticket is not None:
+        # Opening a P1 already created its draft report: fill that one in.
+        report, _ = IncidentReport.objects.update_or_create(
+            ticket=ticket, defaults={"client": client, **values}
+        )
+    else:
+        report = IncidentReport.objects.create(client=client, **values)
     TimelineEntry.objects.create(
         report=report,
         occurred_at=timezone.now() - timedelta(hours=2),

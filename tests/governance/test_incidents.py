@@ -43,7 +43,7 @@ def test_p1_may_not_close_unpublished(p1_ticket):
     with pytest.raises(ValidationError) as caught:
         hooks.check_ticket_may_close(p1_ticket)
     assert caught.value.messages == [
-        f"P1 ticket CP-{p1_ticket.pk} cannot close until its incident report is "
+        f"P1 ticket {p1_ticket.reference} cannot close until its incident report is "
         "published. Publish the report first."
     ]
 

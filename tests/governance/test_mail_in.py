@@ -316,7 +316,7 @@ def test_other_client_cannot_reply(ticket, client_user_b):
     result = ingest(raw)
 
     assert result.outcome == InboundOutcome.REJECTED
-    assert result.detail == f"ticket CP-{ticket.pk} not found for sender"
+    assert result.detail == f"ticket {ticket.reference} not found for sender"
     assert replies(ticket) == []
 
 
@@ -373,7 +373,7 @@ def test_ingest_command_reads_stdin(ticket, monkeypatch, capsys):
 
     call_command("ingest_email")
 
-    assert capsys.readouterr().out == f"reply_added: reply on CP-{ticket.pk}\n"
+    assert capsys.readouterr().out == f"reply_added: reply on {ticket.reference}\n"
     assert replies(ticket) == [("ann.user", "Via the pipe.")]
 
 

@@ -37,7 +37,7 @@ def test_reply_email_reaches_requester_and_watchers(ticket, analyst):
 
     message = outbox.outbox[0]
     assert message.to == ["amy.admin@example.com", "ann.user@example.com"]
-    assert message.subject == f"[CP-{ticket.pk}] Renew <shop> & co"
+    assert message.subject == f"[{ticket.reference}] Renew <shop> & co"
     assert message.extra_headers["Message-ID"] == row.message_id
     assert message.extra_headers["References"] == mail.thread_root_id(ticket)
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"

@@ -97,12 +97,16 @@ def test_notice_sent_once(client_a, people, django_capture_on_commit_callbacks):
         30,
         30,
     )
+    # The RACI matrix makes the customer Responsible (all its people) and
+    # Accountable (its admins) and the provider Informed (the assigned SDM).
     assert sorted(Notice.objects.values_list("recipient__username", flat=True)) == [
         "amy.admin",
+        "ann.user",
         "sam.sdm",
     ]
     assert sorted(message.to[0] for message in mail.outbox) == [
         "amy.admin@example.com",
+        "ann.user@example.com",
         "sam.sdm@example.com",
     ]
 
@@ -202,7 +206,7 @@ def test_renewal_window_notice(client_a, people):
         )
     )
     assert titles == {"Renewal window open for ari.alpha.test"}
-    assert Notice.objects.filter(kind=NoticeKind.RENEWAL_WINDOW).count() == 2
+    assert Notice.objects.filter(kind=NoticeKind.RENEWAL_WINDOW).count() == 3
 
 
 def _replace(client, old, verified: bool):
@@ -245,8 +249,24 @@ def test_recipients(client_a, client_admin_a, sdm_a, tam_a, client_user_a, analy
     certificate = make_certificate(client_a, "shop.alpha.test")
     other_sdm = make_person("oli.sdm", Role.SERVICE_DELIVERY_MANAGER)
     names = [person.username for person in expiry_recipients(certificate)]
-    assert names == ["amy.admin", "sam.sdm", "tia.tam"]
+    assert names == ["amy.admin", "ann.user", "sam.sdm", "tia.tam"]
     assert other_sdm.username not in names
+    assert analyst.username not in names
+
+
+def test_recipients_follow_raci_override(
+    client_a, client_admin_a, sdm_a, client_user_a
+):
+    from governance.models import Activity, ActivityOverride
+    from governance.raci import Code
+
+    certificate = make_certificate(client_a, "shop.alpha.test")
+    activity = Activity.objects.get(code=Code.EXPIRATION_NOTIFICATION)
+    ActivityOverride.objects.create(
+        client=client_a, activity=activity, provider="", customer="A"
+    )
+    names = [person.username for person in expiry_recipients(certificate)]
+    assert names == ["amy.admin"]
 
 
 def test_job_queries_constant(client_a, people, django_assert_max_num_queries):
