@@ -84,11 +84,14 @@ beat: $(INSTALLED)
 		--schedule var/celerybeat-schedule
 
 # The benchmarks' entry point is bench/__main__.py (`python -m bench`) or bench/run.py.
+# bench/run.py uses a PostgreSQL database of its own, seeded on first use.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certportal_bench
 bench: $(INSTALLED)
 	@if [ -f bench/__main__.py ]; then \
 		$(BIN)/python -m bench; \
 	elif [ -f bench/run.py ]; then \
-		$(BIN)/python bench/run.py; \
+		DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py \
+			--seed --output docs/benchmarks.md; \
 	else \
 		echo "No benchmarks to run: bench/ has no __main__.py or run.py."; \
 	fi

@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from catalogue.api import CatalogueItemViewSet, CatalogueRequestViewSet
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("catalogue/items", CatalogueItemViewSet, basename="catalogue-item")
 router.register(
     "catalogue/requests", CatalogueRequestViewSet, basename="catalogue-request"

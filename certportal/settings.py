@@ -7,6 +7,7 @@ tasks executed in-process and generates missing secrets into var/secrets/.
 start with a message naming the missing variable. The README lists every variable.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+# DJANGO_ENV_FILE names another file to read, or "" to read none, which the
+# settings tests use so that a developer's .env cannot change their outcome.
+ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in ("development", "production"):
@@ -62,9 +66,12 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "certificates",
+    "issuance",
     "servicedesk",
+    "governance",
     "catalogue",
     "reporting",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +215,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Uploads larger than this are rejected before they reach a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Certificate files (PEM bundles, PKCS#7, PKCS#12) above this size, in bytes, are
+# rejected by the import with a message. 10 MiB holds about 6,000 PEM certificates.
+CERTIFICATE_IMPORT_MAX_BYTES = env.int(
+    "CERTIFICATE_IMPORT_MAX_BYTES", default=10 * 1024 * 1024
+)
 
 # Probes of client hosts (TLS verification, domain monitoring, discovery) reject
 # private, loopback, link-local and multicast addresses unless a network is listed
@@ -215,9 +227,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PROBE_ALLOWED_NETWORKS = env.list("PROBE_ALLOWED_NETWORKS", default=[])
 
 REST_FRAMEWORK = {
+    # The token class comes first because DRF takes the WWW-Authenticate header
+    # from the first class. Session authentication sends none, which would turn a
+    # missing login into a 403 instead of a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "accounts.api_auth.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "certportal.api.Pagination",
@@ -242,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 API_TOKEN_DEFAULT_LIFETIME = timedelta(
@@ -295,3 +312,103 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Service desk. Attachments above this size (bytes) are rejected with a message.
+SERVICEDESK_ATTACHMENT_MAX_BYTES = env.int(
+    "SERVICEDESK_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024
+)
+# A resolved ticket with no answer from the client closes after this many
+# business days of its client's calendar; the notice goes out one business day
+# earlier.
+SERVICEDESK_AUTO_CLOSE_BUSINESS_DAYS = env.int(
+    "SERVICEDESK_AUTO_CLOSE_BUSINESS_DAYS", default=5
+)
+CELERY_BEAT_SCHEDULE["servicedesk-check-sla"] = {
+    "task": "servicedesk.check_sla",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["servicedesk-close-resolved"] = {
+    "task": "servicedesk.close_resolved_tickets",
+    "schedule": timedelta(minutes=15),
+}
+
+# Service desk email. Replies go to the desk address; mail sent to it by a known
+# person opens a ticket. GOVERNANCE_IMAP_URL (imaps://user:password@host:993/INBOX)
+# turns on polling that mailbox; leave it empty when a mail server pipes messages
+# into `manage.py ingest_email` instead.
+GOVERNANCE_DESK_ADDRESS = env.str("GOVERNANCE_DESK_ADDRESS", default="desk@example.com")
+GOVERNANCE_IMAP_URL = env.str("GOVERNANCE_IMAP_URL", default="")
+CELERY_BEAT_SCHEDULE["governance-poll-mailbox"] = {
+    "task": "governance.poll_mailbox",
+    "schedule": timedelta(minutes=2),
+}
+
+CELERY_BEAT_SCHEDULE["monitoring-check-expiry"] = {
+    "task": "monitoring.check_expiry",
+    "schedule": timedelta(days=1),
+}
+CELERY_BEAT_SCHEDULE["monitoring-verify-endpoints"] = {
+    "task": "monitoring.verify_endpoints",
+    "schedule": timedelta(hours=6),
+}
+CELERY_BEAT_SCHEDULE["monitoring-check-domains"] = {
+    "task": "monitoring.check_domains",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["monitoring-rollup-domain-checks"] = {
+    "task": "monitoring.rollup_domain_checks",
+    "schedule": timedelta(hours=1),
+}
+# Stable enum names in the schema, whatever "kind" or "outcome" fields other apps add.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "MonitoringNoticeKindEnum": "monitoring.choices.NoticeKind",
+        "VerificationOutcomeEnum": "monitoring.choices.VerificationOutcome",
+    }
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "IssuanceOrderStatusEnum": "issuance.choices.OrderStatus",
+        "IssuanceQuoteStatusEnum": "issuance.choices.QuoteStatus",
+        "AcmeStatusEnum": "issuance.choices.AcmeStatus",
+        "ChallengeResponderEnum": "issuance.choices.ChallengeResponder",
+        "AcmeChallengeTypeEnum": "issuance.choices.ChallengeType",
+        "RevocationReasonEnum": "issuance.choices.RevocationReason",
+    }
+)
+
+# Reporting. Hourly, so each client's monthly report is made soon after the 1st
+# begins in its own time zone; a month already reported only gets unsent emails.
+CELERY_BEAT_SCHEDULE["reporting-monthly-reports"] = {
+    "task": "reporting.generate_monthly_reports",
+    "schedule": timedelta(hours=1),
+}
+CELERY_BEAT_SCHEDULE["reporting-slo-results"] = {
+    "task": "reporting.compute_slo_results",
+    "schedule": timedelta(hours=1),
+}
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ReportKindEnum": "reporting.choices.ReportKind",
+        "ReportStateEnum": "reporting.choices.ReportState",
+    }
+)
+
+CELERY_BEAT_SCHEDULE["catalogue-mark-overdue"] = {
+    "task": "catalogue.mark_overdue_requests",
+    "schedule": timedelta(minutes=15),
+}
+
+# One name per choice set in the OpenAPI schema, where several apps use a field
+# called "status" or "state", or one choice set under several field names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CertificateStatusEnum": "certificates.choices.CertificateStatus",
+        "CsrStateEnum": "certificates.choices.CsrState",
+        "TicketStatusEnum": "servicedesk.choices.Status",
+        "LevelEnum": "servicedesk.choices.Level",
+        "SlaTargetKindEnum": "servicedesk.choices.TargetKind",
+        "ChangeStateEnum": "governance.choices.ChangeState",
+        "IncidentReportStateEnum": "governance.choices.ReportState",
+    }
+)

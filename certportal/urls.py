@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from certportal import views
+from issuance import views as issuance_views
 
 urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
@@ -11,9 +12,18 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("certificates/", include("certificates.urls")),
+    path("orders/", include("issuance.urls")),
+    # Public: ACME CAs fetch HTTP-01 tokens here without signing in.
+    path(
+        ".well-known/acme-challenge/<str:token>",
+        issuance_views.acme_challenge,
+        name="acme-challenge",
+    ),
     path("tickets/", include("servicedesk.urls")),
+    path("governance/", include("governance.urls")),
     path("catalogue/", include("catalogue.urls")),
     path("reports/", include("reporting.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("certportal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,13 +1,18 @@
 """Fixtures shared by every test: clients, one person per role, real services."""
 
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 
 from accounts.models import Client, User
 from accounts.roles import Role
 from certportal.celery import app as celery_app
+
+# Fixtures for real services: celery_worker, redis_url, postgresql, unused_port.
+pytest_plugins = ["tests.services"]
 
 # Demo and test passwords satisfy the password validators.
 PASSWORD = "correct-horse-battery-staple"
@@ -41,6 +46,28 @@ def uses_postgresql() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+# Rows that data migrations load. A transactional test (and every live_server test)
+# ends by flushing the database, which deletes them for the tests that follow.
+REFERENCE_DATA = [
+    ("governance.migrations.0002_load_raci_matrix", "load"),
+    ("catalogue.migrations.0002_seed_catalogue_items", "load_items"),
+]
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Reload the data migrations' rows before each transactional test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        for module, function in REFERENCE_DATA:
+            getattr(import_module(module), function)(django_apps, None)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_in_process(request):
     """Run Celery tasks in the test process unless a test asks for a real worker."""
@@ -66,8 +93,16 @@ def make_client(slug: str, name: str | None = None, **fields) -> Client:
     return Client.objects.create(slug=slug, **defaults)
 
 
-def make_person(username: str, role: str, client: Client | None = None, **fields) -> User:
-    user = User(username=username, role=role, client=client, email=f"{username}@example.com", **fields)
+def make_person(
+    username: str, role: str, client: Client | None = None, **fields
+) -> User:
+    user = User(
+        username=username,
+        role=role,
+        client=client,
+        email=f"{username}@example.com",
+        **fields,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user

@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from celery.result import allow_join_result
 from django.conf import settings
 from django.db import connection
 from kombu.utils.url import maybe_sanitize_url
@@ -189,7 +190,11 @@ def celery_worker(
     celery_app.conf.task_default_queue = queue
     try:
         _wait_until_ready(worker)
-        yield worker
+        # The test process waits on results, which Celery forbids inside a task.
+        # An eager task run by an earlier test in this process can leave that
+        # guard switched on, so it is lifted for the test explicitly.
+        with allow_join_result():
+            yield worker
     finally:
         celery_app.conf.task_default_queue = previous_queue
         _stop_worker(worker)

@@ -17,7 +17,9 @@ def redis_reachable() -> bool:
         return False
 
 
-def test_healthy_in_process(client, db):
+def test_healthy_in_process(client, db, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
@@ -46,7 +48,8 @@ class RefusingConnection:
         raise OperationalError("connection refused")
 
 
-def test_database_unreachable_503(client, db, monkeypatch):
+def test_database_unreachable_503(client, db, monkeypatch, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     # NOTE: the database itself stays up; only the health check's connection
     # fails, because stopping the shared test database would break other tests.
     monkeypatch.setattr("certportal.views.connection", RefusingConnection())
