@@ -308,6 +308,27 @@ def test_order_waits_for_quote(client_a, client_user_a, product, db):
     assert order.status == OrderStatus.CANCELLED
 
 
+def test_accepted_quote_releases_order(
+    client_a, client_user_a, product, django_capture_on_commit_callbacks
+):
+    provider = Provider.objects.create(
+        name="Quoted CA", kind=ProviderKind.ACME, directory_url="https://127.0.0.1:9/d"
+    )
+    quote = create_quote(client_a, product, name_count=1, start_date=date(2027, 1, 1))
+    csr = make_csr(client_a, ["accepted.alpha.test"])
+    order = services.start_order(csr, provider, quote=quote)
+    assert order.status == OrderStatus.AWAITING_QUOTE
+
+    # The submission to the CA is queued for after the commit; it is not run here
+    # because the directory address is closed on purpose.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.accept_quote(quote, client_user_a)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+    assert len(queued) == 1
+
+
 def test_quote_page_accepts(client_a, client_user_a, product, client):
     quote = create_quote(client_a, product, name_count=1, start_date=date(2027, 1, 1))
     client.force_login(client_user_a)
