@@ -228,8 +228,8 @@ class CsrUploadForm(ClientChoiceMixin, forms.Form):
                 code="csr_missing",
             )
         expected = None
-        if data.get("expected_names"):
-            names = csr_service.split_names(data["expected_names"])
+        names = csr_service.split_names(data.get("expected_names") or "")
+        if names:
             expected = csr_service.normalise_names(names[0], names)
         parsed = csr_service.load_csr(raw)
         data["names"], self.warnings = csr_service.inspect_csr(parsed, expected)

@@ -209,9 +209,11 @@ def _month_param(value: str | None) -> date:
         return today
     try:
         year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
+        chosen = date(year, month, 1)
     except ValueError:
         return today
+    # The month after December 9999 does not exist, so the last month is refused.
+    return chosen if chosen.year < 9999 else today
 
 
 @login_required

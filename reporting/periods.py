@@ -50,7 +50,10 @@ def parse_month(value: str) -> date:
     """Parse "YYYY-MM" (or "YYYY-MM-01") into the first day of that month."""
     match = MONTH_PATTERN.match((value or "").strip())
     month = int(match.group(2)) if match else 0
-    if not match or not 1 <= month <= 12:
+    year = int(match.group(1)) if match else 0
+    # Year 1 and 9999 are excluded too: the month before or after them does not
+    # exist in Python's calendar.
+    if not match or not 1 <= month <= 12 or not 2 <= year <= 9998:
         raise ValidationError(
             {
                 "period": ValidationError(
@@ -60,7 +63,7 @@ def parse_month(value: str) -> date:
                 )
             }
         )
-    return date(int(match.group(1)), month, 1)
+    return date(year, month, 1)
 
 
 def validate_past_period(period: date, zone: zoneinfo.ZoneInfo, now=None) -> None:

@@ -11,7 +11,7 @@ class ServicedeskConfig(AppConfig):
         from certportal.navigation import register_menu, register_panel
         from servicedesk import panels
 
-        register_menu("Tickets", "servicedesk:ticket_list", CLIENT_ROLES, order=30)
+        register_menu("Tickets", "servicedesk:ticket_list", set(Role), order=30)
         register_menu(
             "Raise a ticket", "servicedesk:ticket_create", CLIENT_ROLES, order=31
         )

@@ -30,6 +30,10 @@ def test_ca() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     return certificate, key
 
 
+# Not a test: pytest would collect the name wherever a test module imports it.
+test_ca.__test__ = False
+
+
 def issue_leaf(
     common_name: str,
     dns_names: list[str] | None = None,

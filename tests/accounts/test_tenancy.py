@@ -19,3 +19,15 @@ def test_anonymous_sees_nothing(client_a):
     from django.contrib.auth.models import AnonymousUser
 
     assert scope(Client.objects.all(), AnonymousUser()).count() == 0
+
+
+def test_admin_client_filter_scoped(sdm_a, client_a, client_b, client):
+    """The "By client" filter of an SDM names only the assigned clients."""
+    from django.urls import reverse
+
+    client.force_login(sdm_a)
+    page = client.get(reverse("admin:accounts_user_changelist"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert client_a.name in html
+    assert client_b.name not in html

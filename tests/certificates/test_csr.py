@@ -371,6 +371,15 @@ def test_upload_csr_names_mismatch(client_user_a):
 
 
 @pytest.mark.django_db
+def test_upload_csr_separators_only(client_user_a):
+    """Expected names made only of separators count as no expected names."""
+    assert upload_errors(client_user_a, csr_text="hello", expected_names=" , , ") == [
+        "The file is not a certificate signing request, or it is damaged. Upload "
+        "the PEM or DER file that your server generated."
+    ]
+
+
+@pytest.mark.django_db
 def test_upload_csr_not_a_csr(client_user_a):
     assert upload_errors(client_user_a, csr_text="hello") == [
         "The file is not a certificate signing request, or it is damaged. Upload "

@@ -312,7 +312,8 @@ def test_concurrent_runs_notify_once(require_service, client_a, people):
 
     assert errors == []
     assert ExpiryNotification.objects.count() == 20
-    assert Notice.objects.count() == 40
+    # Three recipients each: the client admin, the client user and the SDM.
+    assert Notice.objects.count() == 60
 
 
 @pytest.mark.parametrize(

@@ -213,3 +213,14 @@ def test_list_queries_constant(client, client_admin_a, url_name):
     small = _count_queries(client, reverse(url_name))
     grow(10, 100)
     assert _count_queries(client, reverse(url_name)) == small
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0-1", "2026-13", "abc"])
+def test_domain_page_bad_month(client, client_admin_a, month):
+    domain = MonitoredDomain.objects.create(
+        client=client_admin_a.client, target="https://shop.alpha.test:443/"
+    )
+    client.force_login(client_admin_a)
+    url = reverse("monitoring:domain_detail", args=[domain.pk])
+    response = client.get(url, {"month": month})
+    assert response.status_code == 200

@@ -29,7 +29,8 @@ def test_parse_month_accepts(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", ["", "2026-13", "2026-00", "11/2026", "2026-11-15", "abc"]
+    "value",
+    ["", "2026-13", "2026-00", "11/2026", "2026-11-15", "abc", "0000-01", "9999-12"],
 )
 def test_parse_month_rejects(value):
     with pytest.raises(ValidationError) as caught:
