@@ -412,3 +412,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "IncidentReportStateEnum": "governance.choices.ReportState",
     }
 )
+
+# A PEM file of extra trust anchors for installation verification: the roots of
+# private CAs (an internal ACME server, say) whose certificates the portal issues.
+# Verification trusts certifi's public roots plus these. Empty: public roots only.
+VERIFICATION_EXTRA_ROOTS_FILE = env.str("VERIFICATION_EXTRA_ROOTS_FILE", default="")

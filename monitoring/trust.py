@@ -6,6 +6,7 @@ from functools import cache
 import certifi
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from django.conf import settings
 
 from certificates.x509info import subject_alternative_names, to_a_label
 
@@ -19,6 +20,18 @@ def public_roots() -> tuple[x509.Certificate, ...]:
         # A few old roots have non-positive serial numbers; they still anchor.
         warnings.simplefilter("ignore")
         return tuple(x509.load_pem_x509_certificates(handle.read()))
+
+
+@cache
+def _roots_in(path: str) -> tuple[x509.Certificate, ...]:
+    with open(path, "rb") as handle:
+        return tuple(x509.load_pem_x509_certificates(handle.read()))
+
+
+def configured_roots() -> tuple[x509.Certificate, ...]:
+    """The private roots listed in settings.VERIFICATION_EXTRA_ROOTS_FILE."""
+    path = settings.VERIFICATION_EXTRA_ROOTS_FILE
+    return _roots_in(path) if path else ()
 
 
 def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -36,11 +49,13 @@ def chain_is_complete(
 ) -> bool:
     """Whether the served intermediates lead from the leaf to a trusted root.
 
-    Trusted roots are certifi's plus the self-signed certificates in
-    `extra_roots` (the stored chain, which holds a private CA's root). Stored
-    intermediates are not used, because the server must send them itself.
+    Trusted roots are certifi's, those of VERIFICATION_EXTRA_ROOTS_FILE, and the
+    self-signed certificates in `extra_roots` (the stored chain, which may hold a
+    private CA's root). Stored intermediates are not used, because the server
+    must send them itself.
     """
     anchors = [root for root in extra_roots if root.subject == root.issuer]
+    anchors.extend(configured_roots())
     anchors.extend(public_roots())
     current = served[0]
     pool = list(served[1:])
