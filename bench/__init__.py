@@ -1,0 +1,1 @@
+"""Benchmarks at production scale: a data generator and a timing suite."""
