@@ -81,6 +81,8 @@ def to_a_label(name: str) -> str:
 
 
 def to_unicode(name: str) -> str:
+    if "xn--" not in name:
+        return name  # nothing to decode, and decoding is costly in long lists
     prefix = ""
     if name.startswith("*."):
         prefix, name = "*.", name[2:]

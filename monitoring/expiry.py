@@ -47,20 +47,38 @@ def due_threshold(left: int, thresholds: list[int]) -> int | None:
     return min(reached) if reached else None
 
 
-def tracked_certificates():
-    """Return the certificates the job checks: active, or replaced but not superseded.
+def notice_horizon_days() -> int:
+    """The largest threshold any client uses: certificates further out need nothing."""
+    from monitoring.models import MonitoringSettings
 
-    Client-owned certificates are included only where the client opted in.
+    horizon = max(DEFAULT_THRESHOLDS)
+    for thresholds in MonitoringSettings.objects.values_list("thresholds", flat=True):
+        horizon = max([horizon, *thresholds])
+    return horizon
+
+
+def tracked_certificates(now: datetime | None = None):
+    """Return the certificates the job checks: active, or replaced but not superseded,
+    that expire within the notice horizon or whose renewal window has opened.
+
+    Client-owned certificates are included only where the client opted in. The
+    date bound keeps the daily job proportional to what is due, not to the size
+    of the inventory; one day of slack on each side covers every time zone.
     """
+    now = now or timezone.now()
+    horizon = now + timedelta(days=notice_horizon_days() + 1)
     owned_by_provider = Q(purchased_through=PurchasedThrough.PROVIDER)
     opted_in = Q(
         purchased_through=PurchasedThrough.CLIENT,
         client__monitoring_settings__track_client_owned=True,
     )
+    due = Q(not_after__lte=horizon) | Q(renewal_window_start__lte=now)
     return (
         Certificate.objects.filter(
-            status__in=[CertificateStatus.ACTIVE, CertificateStatus.REPLACED]
+            status__in=[CertificateStatus.ACTIVE, CertificateStatus.REPLACED],
+            not_after__gte=now - timedelta(days=1),
         )
+        .filter(due)
         .filter(owned_by_provider | opted_in)
         .select_related("client", "client__monitoring_settings")
         .prefetch_related(
@@ -133,7 +151,7 @@ def run_expiry_check(now: datetime | None = None) -> ExpiryRunSummary:
         status=CertificateStatus.ACTIVE, not_after__lte=now
     ).update(status=CertificateStatus.EXPIRED)
 
-    for certificate in tracked_certificates():
+    for certificate in tracked_certificates(now).iterator(chunk_size=2000):
         if is_superseded(certificate):
             continue
         settings_row = getattr(certificate.client, "monitoring_settings", None)

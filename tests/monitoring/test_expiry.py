@@ -331,3 +331,18 @@ def test_renewal_order_escalated(client_a, people, status, escalations):
     )
     assert run_expiry_check(_at_days(old, 7)).escalations == escalations
     assert RenewalEscalation.objects.count() == escalations
+
+
+def test_tracking_bounded_by_horizon(client_a):
+    from monitoring.expiry import tracked_certificates
+
+    soon = make_certificate(client_a, "soon.alpha.test", days=30)
+    far = make_certificate(client_a, "far.alpha.test", days=400)
+    window = make_certificate(client_a, "window.alpha.test", days=300)
+    Certificate.objects.filter(pk=window.pk).update(
+        renewal_window_start=datetime.now(UTC) - timedelta(days=1)
+    )
+    tracked = set(tracked_certificates())
+    assert soon in tracked
+    assert window in tracked
+    assert far not in tracked
