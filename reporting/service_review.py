@@ -1,8 +1,10 @@
 """The monthly service review report of clients with the SDM option.
 
 It gathers the month's tickets (opened and closed, by priority and category),
-the SLO results (see reporting.slo) and the P1 incidents with links to their
-incident reports, and renders them as PDF and XLSX with charts.
+the SLO results (see reporting.slo), catalogue requests against their included
+quantities with fulfilment met or missed, domain availability against the 99.5%
+objective with response times, and the P1 incidents with links to their
+published incident reports, and renders them as PDF and XLSX with charts.
 """
 
 import io
@@ -28,6 +30,16 @@ from reporting.renderers import grid_table
 
 SDM_SERVICE = "service_delivery_manager"
 PRIORITIES = ("P1", "P2", "P3", "P4")
+AVAILABILITY_OBJECTIVE = 99.5
+CATALOGUE_HEADER = ["Item", "Requests", "Included", "Chargeable", "Met", "Missed"]
+DOMAIN_HEADER = [
+    "Domain",
+    "Checks",
+    "Availability %",
+    "Objective met",
+    "p50 ms",
+    "p95 ms",
+]
 
 
 @dataclass
@@ -39,6 +51,8 @@ class ServiceReview:
     closed_by_priority: Counter = field(default_factory=Counter)
     slo_results: list = field(default_factory=list)
     incidents: list[dict] = field(default_factory=list)
+    catalogue: list[list] = field(default_factory=list)
+    domains: list[list] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -69,7 +83,57 @@ def collect(client, period: date) -> ServiceReview:
     )
     if apps.is_installed("servicedesk"):
         _collect_tickets(review, client, period)
+    if apps.is_installed("catalogue"):
+        review.catalogue = _catalogue_rows(client, period)
+    if apps.is_installed("monitoring"):
+        review.domains = _domain_rows(client, period)
     return review
+
+
+def _catalogue_rows(client, period: date) -> list[list]:
+    """Requests per item against the included quantity, and fulfilment."""
+    request_model = apps.get_model("catalogue", "CatalogueRequest")
+    rows: dict[str, list] = {}
+    requests = (
+        request_model.objects.filter(client=client, period=period)
+        .select_related("item")
+        .order_by("item__name")
+    )
+    for request in requests:
+        row = rows.setdefault(
+            request.item.name,
+            [request.item.name, 0, request.item.included_per_month, 0, 0, 0],
+        )
+        row[1] += 1
+        row[3] += int(request.chargeable)
+        row[4] += int(request.fulfilment == "met")
+        row[5] += int(request.fulfilment == "missed")
+    return list(rows.values())
+
+
+def _domain_rows(client, period: date) -> list[list]:
+    """Availability against the 99.5% objective and response times per domain."""
+    from monitoring.domains import monthly_availability
+
+    domain_model = apps.get_model("monitoring", "MonitoredDomain")
+    domains = list(domain_model.objects.filter(client=client).order_by("pk"))
+    figures = monthly_availability([domain.pk for domain in domains], period)
+    rows = []
+    for domain in domains:
+        figure = figures[domain.pk]
+        percent = float(figure.percent) if figure.percent is not None else None
+        met = None if percent is None else percent >= AVAILABILITY_OBJECTIVE
+        rows.append(
+            [
+                str(domain),
+                figure.checks,
+                percent,
+                {True: "Met", False: "Breached", None: "Not measured"}[met],
+                figure.percentile(0.50),
+                figure.percentile(0.95),
+            ]
+        )
+    return rows
 
 
 def _collect_tickets(review: ServiceReview, client, period: date) -> None:
@@ -90,10 +154,11 @@ def _p1_incidents(p1_tickets) -> list[dict]:
     reports = {}
     if apps.is_installed("governance"):
         report_model = apps.get_model("governance", "IncidentReport")
-        reports = {
-            report.ticket_id: report
-            for report in report_model.objects.filter(ticket__in=p1_tickets)
-        }
+        # Clients can open published reports only, so drafts are not linked.
+        published = report_model.objects.filter(
+            ticket__in=p1_tickets, state="published"
+        )
+        reports = {report.ticket_id: report for report in published}
     incidents = []
     for ticket in p1_tickets.order_by("created_at"):
         report = reports.get(ticket.pk)
@@ -214,6 +279,28 @@ def pdf_story(review: ServiceReview) -> list:
         )
     else:
         story.append(Paragraph("No results for this month.", styles["Normal"]))
+    story.append(Paragraph("Catalogue requests", styles["Heading2"]))
+    if review.catalogue:
+        story.append(
+            grid_table(
+                [CATALOGUE_HEADER] + [[str(v) for v in row] for row in review.catalogue]
+            )
+        )
+    else:
+        story.append(Paragraph("None this month.", styles["Normal"]))
+    story.append(Paragraph("Domain monitoring (objective 99.5%)", styles["Heading2"]))
+    if review.domains:
+        story.append(
+            grid_table(
+                [DOMAIN_HEADER]
+                + [
+                    ["" if v is None else str(v) for v in row] for row in review.domains
+                ],
+                long=True,
+            )
+        )
+    else:
+        story.append(Paragraph("No monitored domains.", styles["Normal"]))
     story.append(Paragraph("P1 incidents", styles["Heading2"]))
     if review.incidents:
         story.append(
@@ -224,7 +311,7 @@ def pdf_story(review: ServiceReview) -> list:
                         incident["reference"],
                         incident["subject"],
                         f"{incident['opened']:%Y-%m-%d %H:%M}",
-                        incident["report_url"] or "not written yet",
+                        incident["report_url"] or "not published yet",
                     ]
                     for incident in review.incidents
                 ],
@@ -271,6 +358,16 @@ def write_xlsx(review: ServiceReview, target) -> None:
     for row in slo_rows(review):
         slos.append(row)
 
+    catalogue = workbook.create_sheet("Catalogue")
+    catalogue.append(CATALOGUE_HEADER)
+    for row in review.catalogue:
+        catalogue.append(row)
+
+    domains = workbook.create_sheet("Domains")
+    domains.append(DOMAIN_HEADER)
+    for row in review.domains:
+        domains.append(row)
+
     incidents = workbook.create_sheet("P1 incidents")
     incidents.append(["Ticket", "Subject", "Opened", "Incident report"])
     for incident in review.incidents:
@@ -286,7 +383,7 @@ def write_xlsx(review: ServiceReview, target) -> None:
         sheet.freeze_panes = "A2"
         for cell in sheet[1]:
             cell.font = bold
-        for column in "ABCDE":
+        for column in "ABCDEF":
             sheet.column_dimensions[column].width = 28
     charts = workbook.create_sheet("Charts")
     charts.add_image(_xlsx_image(tickets_chart_png(review)), "A1")

@@ -43,8 +43,10 @@ def _month_of_service(client, person):
     open_ticket(
         client, person, "question", "How?", "Tell me.", "low", "low", now=IN_NOVEMBER
     )
-    # Opening the P1 created its draft incident report.
-    IncidentReport.objects.filter(ticket=p1).update(title="Shop outage")
+    # Opening the P1 created its draft incident report; it is published here.
+    IncidentReport.objects.filter(ticket=p1).update(
+        title="Shop outage", state="published"
+    )
     SloResult.objects.create(
         client=client,
         period=NOVEMBER,
@@ -148,7 +150,14 @@ def test_review_generated_as_xlsx_and_pdf(sdm_client, client_user_a, run_on_comm
     }
     with report.files.get(format="xlsx").file.open("rb") as handle:
         workbook = load_workbook(io.BytesIO(handle.read()))
-    assert workbook.sheetnames == ["Tickets", "SLOs", "P1 incidents", "Charts"]
+    assert workbook.sheetnames == [
+        "Tickets",
+        "SLOs",
+        "Catalogue",
+        "Domains",
+        "P1 incidents",
+        "Charts",
+    ]
     assert workbook["SLOs"]["E2"].value == "Breached"
     assert len(workbook["Charts"]._images) == 2
     with report.files.get(format="pdf").file.open("rb") as handle:
@@ -197,3 +206,63 @@ def test_api_rejects_review_without_option(client, client_admin_b, client_b):
             "certificate report instead."
         ]
     }
+
+
+def test_review_unpublished_report_not_linked(sdm_client, client_user_a):
+    p1 = _month_of_service(sdm_client, client_user_a)
+    IncidentReport.objects.filter(ticket=p1).update(state="draft")
+    review = service_review.collect(sdm_client, NOVEMBER)
+    assert review.incidents[0]["report_url"] == ""
+
+
+def test_review_catalogue_and_domains(sdm_client, client_user_a):
+    from catalogue.models import CatalogueItem, CatalogueRequest
+    from monitoring.models import DomainCheck, MonitoredDomain
+
+    _month_of_service(sdm_client, client_user_a)
+    item = CatalogueItem.objects.get(code="ssl-certificate-status")
+    for sequence, (chargeable, fulfilment) in enumerate(
+        [(False, "met"), (True, "missed")], start=1
+    ):
+        ticket = open_ticket(
+            sdm_client,
+            client_user_a,
+            "question",
+            "Status",
+            "Which?",
+            "low",
+            "low",
+            now=IN_NOVEMBER,
+        )
+        CatalogueRequest.objects.create(
+            client=sdm_client,
+            item=item,
+            requester=client_user_a,
+            ticket=ticket,
+            period=NOVEMBER,
+            sequence=sequence,
+            chargeable=chargeable,
+            currency="GBP",
+            submitted_at=IN_NOVEMBER,
+            due_at=IN_NOVEMBER,
+            fulfilment=fulfilment,
+        )
+    domain = MonitoredDomain.objects.create(
+        client=sdm_client, target="https://shop.example.com:443/"
+    )
+    for number in range(10):
+        DomainCheck.objects.create(
+            domain=domain,
+            checked_at=IN_NOVEMBER,
+            succeeded=number != 0,
+            total_ms=120 if number else None,
+        )
+
+    review = service_review.collect(sdm_client, NOVEMBER)
+
+    assert review.catalogue == [["SSL Certificate Status", 2, 1, 1, 1, 1]]
+    assert len(review.domains) == 1
+    row = review.domains[0]
+    assert row[1] == 10
+    assert row[2] == 90.0
+    assert row[3] == "Breached"
