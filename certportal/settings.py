@@ -343,9 +343,13 @@ CELERY_BEAT_SCHEDULE["governance-poll-mailbox"] = {
     "schedule": timedelta(minutes=2),
 }
 
+# The expiry job runs daily; a shorter interval is for tests and demonstrations.
+MONITORING_EXPIRY_CHECK_SECONDS = env.int(
+    "MONITORING_EXPIRY_CHECK_SECONDS", default=24 * 3600
+)
 CELERY_BEAT_SCHEDULE["monitoring-check-expiry"] = {
     "task": "monitoring.check_expiry",
-    "schedule": timedelta(days=1),
+    "schedule": timedelta(seconds=MONITORING_EXPIRY_CHECK_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["monitoring-verify-endpoints"] = {
     "task": "monitoring.verify_endpoints",
