@@ -48,7 +48,10 @@ def due_threshold(left: int, thresholds: list[int]) -> int | None:
 
 
 def notice_horizon_days() -> int:
-    """The largest threshold any client uses: certificates further out need nothing."""
+    """Return the largest threshold any client uses, in days.
+
+    Certificates that expire later than that need no notice yet.
+    """
     from monitoring.models import MonitoringSettings
 
     horizon = max(DEFAULT_THRESHOLDS)
@@ -63,7 +66,7 @@ def tracked_certificates(now: datetime | None = None):
 
     Client-owned certificates are included only where the client opted in. The
     date bound keeps the daily job proportional to what is due, not to the size
-    of the inventory; one day of slack on each side covers every time zone.
+    of the inventory. One day of slack on each side covers every time zone.
     """
     now = now or timezone.now()
     horizon = now + timedelta(days=notice_horizon_days() + 1)

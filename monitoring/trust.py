@@ -29,7 +29,7 @@ def _roots_in(path: str) -> tuple[x509.Certificate, ...]:
 
 
 def configured_roots() -> tuple[x509.Certificate, ...]:
-    """The private roots listed in settings.VERIFICATION_EXTRA_ROOTS_FILE."""
+    """Return the private roots listed in settings.VERIFICATION_EXTRA_ROOTS_FILE."""
     path = settings.VERIFICATION_EXTRA_ROOTS_FILE
     return _roots_in(path) if path else ()
 

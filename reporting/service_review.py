@@ -1,10 +1,11 @@
 """The monthly service review report of clients with the SDM option.
 
-It gathers the month's tickets (opened and closed, by priority and category),
-the SLO results (see reporting.slo), catalogue requests against their included
-quantities with fulfilment met or missed, domain availability against the 99.5%
-objective with response times, and the P1 incidents with links to their
-published incident reports, and renders them as PDF and XLSX with charts.
+It gathers the month's tickets (opened and closed, by priority and category)
+and the SLO results (see reporting.slo). It adds catalogue requests against
+their included quantities with fulfilment met or missed, domain availability
+against the 99.5% objective with response times, and the P1 incidents with
+links to their published incident reports. It renders all of it as PDF and
+XLSX with charts.
 """
 
 import io
