@@ -2,9 +2,18 @@
 concurrent workers, External Account Binding, failed challenges, an
 unreachable CA, revocation and renewal information."""
 
+import ipaddress
+import socket
+import ssl
 import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -14,6 +23,7 @@ from certificates.models import Certificate
 from issuance import services, tasks
 from issuance.choices import OrderStatus, ProviderKind
 from issuance.models import Authorization, Order, Provider
+from tests.certificates_factories import test_ca
 from tests.issuance.conftest import make_acme_provider, make_csr
 from tests.issuance.pebble import EAB_KEY_ID
 from tests.services import free_port
@@ -232,3 +242,127 @@ def test_renewal_info_absent_in_pebble(acme_provider, client_a):
     assert services.fetch_renewal_info(order.certificate_id) is False
     certificate = Certificate.objects.get(pk=order.certificate_id)
     assert certificate.renewal_window_start is None
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """An ACME directory that answers every request with 503, as a CA in trouble."""
+
+    body = b""
+    content_type = "text/html"
+
+    def do_GET(self):
+        body = self.body
+        self.send_response(503)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def _tls_server_for_loopback(tmp_path, handler):
+    """An HTTPS server on 127.0.0.1 whose certificate the test CA signed."""
+    ca_certificate, ca_key = test_ca()
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    chain = tmp_path / "server.pem"
+    chain.write_bytes(
+        leaf.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(ca_certificate.public_bytes(serialization.Encoding.PEM))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, str(bundle)
+
+
+PROBLEM = b'{"type": "urn:ietf:params:acme:error:serverInternal"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (
+            PROBLEM,
+            "application/problem+json",
+            "The server experienced an internal error (serverInternal)",
+        ),
+        (b"<h1>Service Unavailable</h1>", "text/html", "the CA returned HTTP 503"),
+    ],
+)
+def test_ca_5xx_retried_then_failed(
+    client_a, transactional_db, tmp_path, body, content_type, message
+):
+    handler = type(
+        "Handler", (_Unavailable,), {"body": body, "content_type": content_type}
+    )
+    server, bundle = _tls_server_for_loopback(tmp_path, handler)
+    try:
+        provider = Provider.objects.create(
+            name="Failing CA",
+            kind=ProviderKind.ACME,
+            directory_url=f"https://127.0.0.1:{server.server_port}/dir",
+            ca_bundle_path=bundle,
+        )
+        order = _issue(client_a, provider, "busy.alpha.test")
+    finally:
+        server.shutdown()
+
+    assert order.status == OrderStatus.FAILED
+    assert message in order.error_message
+    assert order.error_message.endswith(
+        "Gave up after 9 attempts; start a new order when the CA is reachable again."
+    )
+    assert Certificate.objects.count() == 0
+
+
+def test_ca_timeout_retried_then_failed(client_a, transactional_db, monkeypatch):
+    # A listening socket that never answers: the TLS handshake times out.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    monkeypatch.setattr("issuance.ca_client.NETWORK_TIMEOUT_SECONDS", 0.5)
+    try:
+        provider = Provider.objects.create(
+            name="Silent CA",
+            kind=ProviderKind.ACME,
+            directory_url=f"https://127.0.0.1:{silent.getsockname()[1]}/dir",
+        )
+        order = _issue(client_a, provider, "slow.alpha.test")
+    finally:
+        silent.close()
+
+    assert order.status == OrderStatus.FAILED
+    assert order.error_message.startswith("Registering the ACME account: ")
+    assert order.error_message.endswith(
+        "Gave up after 9 attempts; start a new order when the CA is reachable again."
+    )
