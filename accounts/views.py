@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 
 @login_required
 def dashboard(request):
-    """The landing page: the panels registered for the person's role."""
+    """Render the landing page with the panels registered for the person's role."""
     return render(
         request,
         "accounts/dashboard.html",

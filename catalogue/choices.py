@@ -40,7 +40,7 @@ class Fulfilment(models.TextChoices):
 
 
 class Fulfiller(models.TextChoices):
-    """What the portal does when a request of the item is submitted."""
+    """The portal's action when a request of the item is submitted."""
 
     TICKET_ONLY = "ticket_only", "Open a ticket"
     RENEWAL = "renewal", "Create the renewal CSR"

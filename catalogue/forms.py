@@ -10,8 +10,11 @@ def _certificate_label(certificate) -> str:
 
 
 def request_form_class(item, client) -> type[forms.Form]:
-    """A form with the item's fields. It only collects values: the catalogue
-    service validates them, so the portal and the API reject the same things."""
+    """Build a form class with the item's fields.
+
+    The form only collects values. The catalogue service validates them, so the
+    portal and the API reject the same things.
+    """
     choices = [(c.pk, _certificate_label(c)) for c in certificate_choices(client)]
     fields = {
         "expected_price": forms.DecimalField(widget=forms.HiddenInput, required=False)

@@ -1,7 +1,7 @@
 """What happens after a catalogue request is submitted, per item's fulfiller.
 
-- renewal: a new key and CSR for the same names as the chosen certificate; the
-  analyst orders it from a provider, and when the new certificate is stored it
+- renewal: a new key and CSR for the same names as the chosen certificate. The
+  analyst orders it from a provider. When the new certificate is stored, it
   replaces the old one and the request counts as fulfilled.
 - status report: a public reply listing each chosen certificate's status,
   expiry, endpoints and last verification; fulfilled at once.
@@ -29,7 +29,7 @@ SYSTEM_USERNAME = "certportal-system"
 
 
 def system_user():
-    """The account that signs the portal's own replies; it can never sign in."""
+    """Return the account that signs the portal's own replies. It cannot sign in."""
     user, created = get_user_model().objects.get_or_create(
         username=SYSTEM_USERNAME,
         defaults={
@@ -52,7 +52,7 @@ def start(request, requester, now: datetime) -> None:
 
 
 def key_type_like(certificate) -> str:
-    """The key type for a renewal: the same algorithm and size where allowed."""
+    """Return the key type for a renewal: the same algorithm and size where allowed."""
     if certificate.key_algorithm == KeyAlgorithm.EC:
         return KeyType.EC_P384 if certificate.key_size >= 384 else KeyType.EC_P256
     if certificate.key_algorithm == KeyAlgorithm.RSA:

@@ -23,8 +23,8 @@ from servicedesk.services import open_ticket
 
 logger = logging.getLogger(__name__)
 
-# Attempts to take a sequence number before giving up; each failure means another
-# submission took the number at the same moment, so a few attempts always suffice.
+# Attempts to take a sequence number before giving up. Each failure means another
+# submission took the number at the same moment, so a few attempts are enough.
 MAX_SEQUENCE_ATTEMPTS = 5
 
 TICKET_CATEGORY = {
@@ -36,7 +36,7 @@ TICKET_CATEGORY = {
 
 @dataclass(frozen=True)
 class Allowance:
-    """How the next request of an item this month will be counted."""
+    """The counting of the next request of an item this month."""
 
     included: int
     used: int
@@ -53,7 +53,7 @@ class Allowance:
 
 
 def month_of(client, moment: datetime) -> date:
-    """The first day of the month containing `moment` in the client's time zone."""
+    """Return the first day of the month containing `moment` in the client's zone."""
     return moment.astimezone(client.zone).date().replace(day=1)
 
 
@@ -65,7 +65,7 @@ def subscribed_services(client, on: date) -> set[str]:
 
 
 def entitled_items(client, now: datetime | None = None):
-    """The active items whose service the client subscribes to today."""
+    """Return the active items whose service the client subscribes to today."""
     now = now or timezone.now()
     services = subscribed_services(client, now.astimezone(client.zone).date())
     return CatalogueItem.objects.filter(is_active=True, service__in=services)
@@ -192,10 +192,10 @@ def submit_request(
 
 def _create(client, item, requester, cleaned, certificates, expected_price, now):
     period = month_of(client, now)
-    taken = CatalogueRequest.objects.filter(
+    last_sequence = CatalogueRequest.objects.filter(
         client=client, item=item, period=period
     ).aggregate(last=Max("sequence"))["last"]
-    sequence = (taken or 0) + 1
+    sequence = (last_sequence or 0) + 1
     chargeable = sequence > item.included_per_month
     price = item.price_per_extra if chargeable else Decimal("0.00")
     if expected_price is not None and Decimal(expected_price) != price:
@@ -301,8 +301,11 @@ class BillingLine:
 
 
 def billing_summaries(clients, period: date) -> dict[int, list[BillingLine]]:
-    """Each client's requests of the month per item, the chargeable ones and their
-    total, from one query whatever the number of clients."""
+    """Summarise each client's requests of the month per item.
+
+    Returns the count, the chargeable ones and their total per client, from one
+    query whatever the number of clients.
+    """
     lines: dict[tuple[int, int], dict] = {}
     rows = (
         CatalogueRequest.objects.filter(client__in=clients, period=period)

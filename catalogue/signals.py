@@ -17,8 +17,11 @@ def link_renewed_certificate(sender, instance, created, raw=False, **kwargs):
 
 @receiver(post_save, sender=Ticket, dispatch_uid="catalogue.ticket_resolved")
 def record_resolution(sender, instance, raw=False, **kwargs):
-    """A request whose ticket is resolved is fulfilled, except renewals, which are
-    fulfilled when the new certificate is stored."""
+    """Record a request as fulfilled when its ticket is resolved.
+
+    Renewals are the exception: they are fulfilled when the new certificate is
+    stored.
+    """
     if raw or instance.resolved_at is None:
         return
     pending = CatalogueRequest.objects.filter(

@@ -98,7 +98,7 @@ def signature_algorithm_name(certificate: x509.Certificate) -> str:
 
 
 def describe_certificate(certificate: x509.Certificate) -> dict:
-    """Every stored field of a Certificate row that derives from the X.509 data."""
+    """Return the Certificate fields that derive from the parsed X.509 data."""
     public_key = certificate.public_key()
     algorithm, size = key_description(public_key)
     dns_names, ips = subject_alternative_names(certificate)

@@ -381,8 +381,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     }
 )
 
-# Reporting. Hourly, so each client's monthly report is made soon after the 1st
-# begins in its own time zone; a month already reported only gets unsent emails.
+# Reporting. The job runs hourly, so each client's monthly report is made soon
+# after the 1st begins in its own time zone. A month already reported only gets
+# the emails not sent yet.
 CELERY_BEAT_SCHEDULE["reporting-monthly-reports"] = {
     "task": "reporting.generate_monthly_reports",
     "schedule": timedelta(hours=1),

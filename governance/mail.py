@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from governance import raci
 from governance.models import OutgoingEmail
+from servicedesk.notifications import ticket_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ REPLY_MARKER = "-- Reply above this line to add a public reply --"
 
 
 def reference(ticket) -> str:
-    """The ticket's reference as the portal shows it, e.g. T-000123."""
+    """Return the ticket's reference as the portal shows it, e.g. T-000123."""
     return ticket.reference
 
 
@@ -41,14 +41,6 @@ def thread_root_id(ticket) -> str:
     """Return the Message-ID that every email of the ticket refers to, so mail
     clients show one conversation per ticket."""
     return f"<ticket-{ticket.pk}@{mail_domain()}>"
-
-
-def ticket_url(ticket) -> str:
-    try:
-        path = reverse("servicedesk:ticket_detail", kwargs={"pk": ticket.pk})
-    except NoReverseMatch:
-        path = reverse("dashboard")
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def recipients_for(ticket, exclude=None) -> list[str]:

@@ -15,7 +15,7 @@ MAX_CHAIN_LENGTH = 10
 
 @cache
 def public_roots() -> tuple[x509.Certificate, ...]:
-    """The roots of certifi's bundle (Mozilla's list), loaded once per process."""
+    """Return the roots of certifi's bundle (Mozilla's list), loaded once."""
     with open(certifi.where(), "rb") as handle, warnings.catch_warnings():
         # A few old roots have non-positive serial numbers; they still anchor.
         warnings.simplefilter("ignore")
@@ -47,7 +47,7 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
 def chain_is_complete(
     served: list[x509.Certificate], extra_roots: list[x509.Certificate]
 ) -> bool:
-    """Whether the served intermediates lead from the leaf to a trusted root.
+    """Return whether the served intermediates lead from the leaf to a trusted root.
 
     Trusted roots are certifi's, those of VERIFICATION_EXTRA_ROOTS_FILE, and the
     self-signed certificates in `extra_roots` (the stored chain, which may hold a
@@ -71,7 +71,7 @@ def chain_is_complete(
 
 
 def name_matches(certificate: x509.Certificate, server_name: str) -> bool:
-    """Whether `server_name` is one of the certificate's DNS names (RFC 6125).
+    """Return whether `server_name` is one of the certificate's DNS names (RFC 6125).
 
     A wildcard stands for exactly one left-most label.
     """

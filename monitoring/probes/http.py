@@ -105,7 +105,10 @@ async def _check(target: Target, outcome: CheckOutcome, start: float) -> None:
 
 
 async def check(target: Target, timeout: float) -> CheckOutcome:
-    """Check one target; never raises, the failure goes into the outcome."""
+    """Check one target.
+
+    Network failures and time-outs are recorded in the outcome instead of raised.
+    """
     outcome = CheckOutcome(succeeded=False)
     start = time.perf_counter()
     try:
